@@ -1,0 +1,3 @@
+"""jwtgate: a self-hostable JWT authentication service."""
+
+__version__ = "0.1.0"

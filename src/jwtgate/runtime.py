@@ -1,0 +1,133 @@
+"""The live state of one serving process: snapshot, key ring, cache, audit, reloader.
+
+Hot paths read only :attr:`Runtime.snapshot` and :attr:`Runtime.keyring` — immutable
+objects swapped whole when the store's change counters move. A background task polls
+those counters (one small query every ``reload_interval_seconds``), so every worker of
+every instance serves a policy apply or key rotation within about a second, and keeps
+serving the last good state while the store is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+from jwtgate.audit import AuditEvent, AuditWriter
+from jwtgate.cache import RevocationList, SharedCache, open_cache
+from jwtgate.control import load_policies, open_master_key
+from jwtgate.crypto import MasterKey
+from jwtgate.policy import Snapshot, compile_snapshot
+from jwtgate.settings import Settings
+from jwtgate.signer import KeyRing
+from jwtgate.store import AuditRepository, Database, KeyRepository, StoreUnavailable
+
+__all__ = ["Runtime"]
+
+log = logging.getLogger("jwtgate.runtime")
+
+RETIRED_KEY_GRACE_SECONDS = 300
+
+
+class Runtime:
+    """Owns the connections and background tasks of one process."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.public_url = settings.effective_public_url
+        self.database = Database(settings.effective_database_url)
+        self.cache: SharedCache = open_cache(settings.cache_url)
+        self.master: MasterKey = open_master_key(settings)
+        self.audit = AuditWriter(
+            AuditRepository(self.database).write,
+            max_queue=settings.audit.queue_size,
+            flush_interval=settings.audit.flush_interval_seconds,
+        )
+        self.revocations = RevocationList(self.cache)
+        self.snapshot: Snapshot = compile_snapshot({}, 0)
+        self.keyring: KeyRing | None = None
+        self._versions: dict[str, int] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+        self._store_down = False
+
+    async def start(self) -> None:
+        """Load policy and keys (the store must be reachable now), then start the tasks."""
+        if not await self.database.is_current():
+            raise RuntimeError("the store's schema is not current: run `jwtgate db upgrade`")
+        await self.reload(force=True)
+        if self.keyring is None:
+            raise RuntimeError("the store holds no signing key: run `jwtgate init`")
+        await self.revocations.refresh()
+        self._spawn(self.audit.run())
+        self._spawn(self.revocations.run())
+        self._spawn(self._reload_loop())
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        self._tasks.append(asyncio.create_task(coroutine))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.audit.close()
+        await self.cache.close()
+        await self.database.close()
+
+    async def reload(self, *, force: bool = False) -> None:
+        """Rebuild the snapshot and key ring if their versions moved."""
+        current = await self.database.versions()
+        policy_changed = force or current.get("policy") != self._versions.get("policy")
+        keys_changed = force or current.get("keys") != self._versions.get("keys")
+        if policy_changed:
+            version, policies = await load_policies(self.database)
+            self.snapshot = compile_snapshot(policies, version)
+            current["policy"] = version
+            log.info("policy loaded", extra={"policy_version": version})
+        now = time.time()
+        ring_expired = self.keyring is not None and (self.keyring.valid_until or now + 1) <= now
+        if policy_changed or keys_changed or ring_expired:
+            records = await KeyRepository(self.database).all()
+            if records:
+                # A ring that cannot be built (a damaged row, a wrong master key) raises;
+                # the caller keeps serving the previous ring and logs why.
+                self.keyring = KeyRing.build(
+                    records,
+                    self.master,
+                    retired_retention_seconds=self.retired_key_retention,
+                    now=now,
+                )
+        self._versions = current
+
+    @property
+    def retired_key_retention(self) -> float:
+        """The longest access-token lifetime plus five minutes (SPEC §3 Signing keys)."""
+        longest = max(self.settings.oauth.access_token_ttl, self.snapshot.max_token_ttl_seconds)
+        return float(longest + RETIRED_KEY_GRACE_SECONDS)
+
+    async def _reload_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.settings.reload_interval_seconds)
+            try:
+                await self.reload()
+            except StoreUnavailable as error:
+                if not self._store_down:
+                    log.warning(
+                        "store unavailable, serving the last loaded state",
+                        extra={"error": str(error)},
+                    )
+                    self._store_down = True
+                continue
+            except Exception:
+                log.exception("reload failed, serving the last loaded state")
+                continue
+            if self._store_down:
+                log.info("store reachable again")
+                self._store_down = False
+
+    def record(self, event: AuditEvent) -> None:
+        self.audit.record(event)

@@ -1,0 +1,1 @@
+"""HTTP front doors and operations endpoints."""
