@@ -21,10 +21,10 @@ __all__ = ["configure_logging", "redact", "request_id_var"]
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 _TOKENISH = re.compile(
-    r"(?:eyJ[A-Za-z0-9_=-]{4,}\.[A-Za-z0-9_=-]*\.?[A-Za-z0-9_=-]*)"  # JWS/JWT
+    r"(?:eyJ[A-Za-z0-9_+/=-]{4,}(?:\.[A-Za-z0-9_+/=-]*){0,2})"  # JWS, or base64 of its JSON
     r"|(?:jga_[A-Za-z0-9_-]{8,})"  # admin credentials
 )
-_STANDARD = set(vars(logging.makeLogRecord({})))
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"color_message"}
 
 
 def redact(text: str) -> str:

@@ -30,6 +30,7 @@ __all__ = ["Runtime"]
 log = logging.getLogger("jwtgate.runtime")
 
 RETIRED_KEY_GRACE_SECONDS = 300
+CLAIMS_EXPIRY_INTERVAL_SECONDS = 3600
 
 
 class Runtime:
@@ -64,6 +65,7 @@ class Runtime:
         self._spawn(self.audit.run())
         self._spawn(self.revocations.run())
         self._spawn(self._reload_loop())
+        self._spawn(self._expire_claims_loop())
 
     def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
         self._tasks.append(asyncio.create_task(coroutine))
@@ -128,6 +130,18 @@ class Runtime:
             if self._store_down:
                 log.info("store reachable again")
                 self._store_down = False
+
+    async def _expire_claims_loop(self) -> None:
+        """Forget audited claims past ``audit.claims_retention_days`` (SPEC §2.6), hourly."""
+        repository = AuditRepository(self.database)
+        while True:
+            try:
+                cleared = await repository.expire_claims(time.time())
+            except StoreUnavailable:
+                cleared = 0
+            if cleared:
+                log.info("expired audited claims", extra={"events": cleared})
+            await asyncio.sleep(CLAIMS_EXPIRY_INTERVAL_SECONDS)
 
     def record(self, event: AuditEvent) -> None:
         self.audit.record(event)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import jwt
+
 from tests.support import policies
 from tests.support.server import ServerThread
 

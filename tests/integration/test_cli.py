@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from tests.support import policies
 from tests.support.server import ServerProcess, admin_credential_from
 

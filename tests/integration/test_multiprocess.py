@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import httpx
+
 from tests.support import policies
 from tests.support.server import ServerProcess, admin_credential_from
 

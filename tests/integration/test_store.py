@@ -8,9 +8,6 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect
-from tests.conftest import Backend
-from tests.support import policies
-from tests.support.server import free_port
 
 from jwtgate.audit import AuditEvent
 from jwtgate.control import apply_policy, initialise, load_policies, rotate_keys
@@ -20,6 +17,9 @@ from jwtgate.settings import load_settings
 from jwtgate.signer import KeyState
 from jwtgate.store import AuditRepository, Database, KeyRepository, StoreUnavailable
 from jwtgate.store.tables import metadata
+from tests.conftest import Backend
+from tests.support import policies
+from tests.support.server import free_port
 
 
 @pytest.fixture
@@ -126,3 +126,20 @@ async def test_unreachable_store_raises_store_unavailable() -> None:
     with pytest.raises(StoreUnavailable):
         await apply_policy(database, policies.BASE, "p.yaml")
     await database.close()
+
+
+async def test_broken_policy_table_changes_nothing(database: Database) -> None:
+    """Every broken file of the loader's table, applied to a store, changes nothing."""
+    from tests.unit.policy.test_policy_load import BROKEN
+
+    await apply_policy(database, policies.BASE, "p.yaml")
+    before = await load_policies(database)
+    versions_before = await database.versions()
+    assert len(BROKEN) >= 15
+    for _, text, where, fragment in BROKEN:
+        with pytest.raises(PolicyError) as refused:
+            await apply_policy(database, text, "p.yaml")
+        assert f"p.yaml:{where}:" in str(refused.value), (where, str(refused.value))
+        assert fragment in str(refused.value)
+    assert await load_policies(database) == before
+    assert await database.versions() == versions_before
