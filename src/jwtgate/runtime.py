@@ -10,16 +10,18 @@ serving the last good state while the store is down.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Coroutine
 from typing import Any
 
 from jwtgate.audit import AuditEvent, AuditWriter
+from jwtgate.authn_jwt import key_config
 from jwtgate.cache import RevocationList, SharedCache, open_cache
 from jwtgate.control import load_policies, open_master_key
 from jwtgate.crypto import MasterKey
+from jwtgate.key_sources import KeySourceRegistry
+from jwtgate.own_tokens import OwnTokenVerifier
 from jwtgate.policy import Snapshot, compile_snapshot
 from jwtgate.settings import Settings
 from jwtgate.signer import KeyRing
@@ -48,6 +50,8 @@ class Runtime:
             flush_interval=settings.audit.flush_interval_seconds,
         )
         self.revocations = RevocationList(self.cache)
+        self.key_sources = KeySourceRegistry()
+        self.own_tokens = OwnTokenVerifier(self.public_url, self.revocations)
         self.snapshot: Snapshot = compile_snapshot({}, 0)
         self.keyring: KeyRing | None = None
         self._versions: dict[str, int] = {}
@@ -71,12 +75,9 @@ class Runtime:
         self._tasks.append(asyncio.create_task(coroutine))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await _cancel_all(self._tasks)
         await self.audit.close()
+        await self.key_sources.aclose()
         await self.cache.close()
         await self.database.close()
 
@@ -88,6 +89,11 @@ class Runtime:
         if policy_changed:
             version, policies = await load_policies(self.database)
             self.snapshot = compile_snapshot(policies, version)
+            await self.key_sources.retain(
+                key_config(authenticator)
+                for account in self.snapshot.accounts.values()
+                for authenticator in account.authenticators.values()
+            )
             current["policy"] = version
             log.info("policy loaded", extra={"policy_version": version})
         now = time.time()
@@ -145,3 +151,20 @@ class Runtime:
 
     def record(self, event: AuditEvent) -> None:
         self.audit.record(event)
+
+
+async def _cancel_all(tasks: list[asyncio.Task[None]], patience: float = 5.0) -> None:
+    """Cancel background tasks, cancelling again while any is still running.
+
+    redis-py can swallow a cancellation that lands inside a command (seen with 8.1), and
+    a loop that swallowed it would keep a shutting-down process alive for ever.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + patience
+    pending = {task for task in tasks if not task.done()}
+    while pending and loop.time() < deadline:
+        for task in pending:
+            task.cancel()
+        _, pending = await asyncio.wait(pending, timeout=0.1)
+    if pending:
+        log.warning("background tasks did not stop", extra={"tasks": len(pending)})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import re
 import socket
@@ -16,6 +17,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+import uvloop
 
 from jwtgate.control import initialise
 from jwtgate.server.app import create_app
@@ -57,8 +59,13 @@ class ServerThread:
             self.app, host=settings.host, port=settings.port, log_config=None, lifespan="on"
         )
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.thread = threading.Thread(target=lambda: uvloop.run(self._serve()), daemon=True)
         self.url = f"http://{settings.host}:{settings.port}"
+
+    async def _serve(self) -> None:
+        self.loop = asyncio.get_running_loop()
+        await self.server.serve()
 
     def __enter__(self) -> ServerThread:
         self.thread.start()
@@ -76,7 +83,15 @@ class ServerThread:
         trace: TracebackType | None,
     ) -> None:
         self.server.should_exit = True
-        self.thread.join(timeout=20)
+        self.thread.join(timeout=10)
+        if self.thread.is_alive():
+            raise RuntimeError(f"jwtgate did not stop; its tasks:\n{self._task_stacks()}")
+
+    def _task_stacks(self) -> str:
+        out = io.StringIO()
+        for task in asyncio.all_tasks(self.loop) if self.loop else ():
+            task.print_stack(limit=6, file=out)
+        return out.getvalue()
 
     @property
     def runtime(self) -> Any:
