@@ -44,7 +44,7 @@ async def test_migrations_create_exactly_the_schema(database: Database) -> None:
         assert columns[table.name] == {column.name for column in table.columns}
     assert await database.is_current()
     await database.upgrade()  # a second upgrade is a no-op
-    assert await database.versions() == {"policy": 0, "keys": 0}
+    assert await database.versions() == {"policy": 0, "keys": 0, "clients": 0}
 
 
 async def test_apply_is_atomic_idempotent_and_versioned(database: Database) -> None:

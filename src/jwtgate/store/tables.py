@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -74,4 +75,27 @@ audit_events = Table(
     Column("claims", Text, nullable=True),
     Column("claims_expire_at", Float, nullable=True),
     Index("ix_audit_events_time", "time"),
+)
+
+# OAuth clients registered with `jwtgate client add` (the policy file's clients live in
+# `policies`): the document is a policy Client entry as JSON. Changes bump "clients".
+registered_clients = Table(
+    "registered_clients",
+    metadata,
+    Column("id", String(256), primary_key=True),
+    Column("account", String(128), nullable=False),
+    Column("document", Text, nullable=False),
+    Column("created_at", Float, nullable=False),
+)
+
+# Secret values (SPEC §2.4), sealed under the master key; numbered from 1 per variable.
+secret_values = Table(
+    "secret_values",
+    metadata,
+    Column("account", String(128), nullable=False),
+    Column("variable_id", String(512), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("value_sealed", LargeBinary, nullable=False),
+    Column("created_at", Float, nullable=False),
+    PrimaryKeyConstraint("account", "variable_id", "version"),
 )
