@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-import redis
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
@@ -77,12 +76,6 @@ def redis_url() -> str:
     return REDIS_URL
 
 
-def flush_redis(url: str) -> None:
-    client = redis.Redis.from_url(url)
-    client.flushdb()
-    client.close()
-
-
 @dataclass(frozen=True)
 class Backend:
     """One storage + cache pairing that the suite runs on."""
@@ -90,6 +83,7 @@ class Backend:
     name: str
     database_url: str | None  # None: SQLite in the data directory
     cache_url: str
+    cache_prefix: str = "jwtgate:"  # unique per test on Redis, so parallel runs never collide
 
 
 @pytest.fixture(params=["sqlite+memory", "postgresql+redis"])
@@ -100,8 +94,7 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     database = request.getfixturevalue("postgres_url")
     cache = request.getfixturevalue("redis_url")
     reset_postgres(database)
-    flush_redis(cache)
-    return Backend(request.param, database, cache)
+    return Backend(request.param, database, cache, f"jwtgate-test-{secrets.token_hex(6)}:")
 
 
 @pytest.fixture
@@ -115,7 +108,10 @@ def server(backend: Backend, data_dir: Path) -> Iterator[ServerThread]:
     from tests.support.server import ServerThread, initialised_settings
 
     settings, credential = initialised_settings(
-        data_dir, database_url=backend.database_url, cache_url=backend.cache_url
+        data_dir,
+        database_url=backend.database_url,
+        cache_url=backend.cache_url,
+        cache_prefix=backend.cache_prefix,
     )
     with ServerThread(settings, credential) as running:
         yield running

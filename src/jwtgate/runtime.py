@@ -42,7 +42,7 @@ class Runtime:
         self.settings = settings
         self.public_url = settings.effective_public_url
         self.database = Database(settings.effective_database_url)
-        self.cache: SharedCache = open_cache(settings.cache_url)
+        self.cache: SharedCache = open_cache(settings.cache_url, prefix=settings.cache_prefix)
         self.master: MasterKey = open_master_key(settings)
         self.audit = AuditWriter(
             AuditRepository(self.database).write,

@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("var")
     database_url: str | None = None
     cache_url: str = "memory://"
+    cache_prefix: str = Field(default="jwtgate:", pattern=r"^[A-Za-z0-9._:-]{1,64}$")
     host: str = "127.0.0.1"
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -48,15 +49,15 @@ def _wait_for(check: object, limit: float) -> float:
 def test_policy_and_rotation_reach_every_instance(
     postgres_url: str, redis_url: str, tmp_path: Path
 ) -> None:
-    from tests.conftest import flush_redis, reset_postgres
+    from tests.conftest import reset_postgres
 
     reset_postgres(postgres_url)
-    flush_redis(redis_url)
     data_dir = tmp_path / "var"
     credential = _init(data_dir, postgres_url)
     headers = {"Authorization": f"Bearer {credential}"}
     common = ["--data-dir", str(data_dir), "--database-url", postgres_url, "--cache-url", redis_url]
-    with ServerProcess(*common) as first, ServerProcess(*common) as second:
+    env = {"JWTGATE_CACHE_PREFIX": f"jwtgate-test-{secrets.token_hex(6)}:"}
+    with ServerProcess(*common, env=env) as first, ServerProcess(*common, env=env) as second:
         applied = httpx.post(f"{first.url}/admin/policy", content=policies.BASE, headers=headers)
         assert applied.json()["applied"] is True
         version = applied.json()["version"]
@@ -82,10 +83,9 @@ def test_policy_and_rotation_reach_every_instance(
 
 
 def test_workers_share_one_port(postgres_url: str, redis_url: str, tmp_path: Path) -> None:
-    from tests.conftest import flush_redis, reset_postgres
+    from tests.conftest import reset_postgres
 
     reset_postgres(postgres_url)
-    flush_redis(redis_url)
     data_dir = tmp_path / "var"
     credential = _init(data_dir, postgres_url)
     headers = {"Authorization": f"Bearer {credential}"}
@@ -99,7 +99,8 @@ def test_workers_share_one_port(postgres_url: str, redis_url: str, tmp_path: Pat
         "--workers",
         "2",
     ]
-    with ServerProcess(*args, env={"PYTHONUNBUFFERED": "1"}) as server:
+    env = {"JWTGATE_CACHE_PREFIX": f"jwtgate-test-{secrets.token_hex(6)}:"}
+    with ServerProcess(*args, env=env) as server:
         pids = set()
         deadline = time.monotonic() + 20
         while len(pids) < 2 and time.monotonic() < deadline:
