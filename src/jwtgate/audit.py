@@ -85,6 +85,7 @@ class AuditWriter:
         self._batch_size = batch_size
         self._flush_interval = flush_interval
         self._wake = asyncio.Event()
+        self._flushing = asyncio.Lock()  # one flush at a time, or a batch is written twice
         self._failing_since: float | None = None
         self.dropped = 0
 
@@ -107,13 +108,19 @@ class AuditWriter:
         return len(self._queue)
 
     async def flush(self) -> None:
-        """Write what is queued; on a store fault keep the events and raise."""
-        while self._queue:
-            batch = [self._queue[i] for i in range(min(self._batch_size, len(self._queue)))]
-            await self._sink(batch)
-            for _ in batch:
-                self._queue.popleft()
-            WRITTEN.inc(len(batch))
+        """Write what is queued; on a store fault keep the events and raise.
+
+        The background task and readers that want fresh events (``GET /admin/audit``)
+        both flush, so flushes are serialised: two concurrent ones would write the same
+        batch twice and then drop the next one.
+        """
+        async with self._flushing:
+            while self._queue:
+                batch = [self._queue[i] for i in range(min(self._batch_size, len(self._queue)))]
+                await self._sink(batch)
+                for _ in batch:
+                    self._queue.popleft()
+                WRITTEN.inc(len(batch))
 
     async def run(self) -> None:
         """Flush every ``flush_interval`` (or when a batch is full) until cancelled."""

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from jwtgate.crypto import MasterKey, hash_secret, load_master_key, new_credential, write_master_key
+from jwtgate.lockouts import find_lockouts
 from jwtgate.policy import (
     Policy,
     check_against_others,
@@ -22,7 +23,13 @@ from jwtgate.policy import (
 )
 from jwtgate.settings import Settings
 from jwtgate.signer import KeyRecord, RotationPlan, plan_initial, plan_rotation
-from jwtgate.store import Database, KeyRepository, MetaRepository, PolicyRepository
+from jwtgate.store import (
+    AuditRepository,
+    Database,
+    KeyRepository,
+    MetaRepository,
+    PolicyRepository,
+)
 
 __all__ = [
     "ADMIN_CREDENTIAL_KEY",
@@ -37,6 +44,7 @@ __all__ = [
 ]
 
 ADMIN_CREDENTIAL_KEY = "admin_credential_sha256"
+DEFAULT_REPLAY_DAYS = 7  # SPEC §5: policy apply --dry-run [--since-days 7]
 
 
 @dataclass(frozen=True)
@@ -103,7 +111,12 @@ async def initialise(settings: Settings, database: Database) -> InitResult:
 
 
 async def apply_policy(
-    database: Database, text: str, filename: str, *, dry_run: bool = False
+    database: Database,
+    text: str,
+    filename: str,
+    *,
+    dry_run: bool = False,
+    since_days: int = DEFAULT_REPLAY_DAYS,
 ) -> ApplyResult:
     """Validate and apply one account's policy in one transaction (idempotent).
 
@@ -112,6 +125,11 @@ async def apply_policy(
     a dry run or an apply without changes rolls it back.
     """
     policy = load_policy(text, filename)
+    successes = (
+        await AuditRepository(database).accepted_with_claims(since=time.time() - since_days * 86400)
+        if since_days > 0
+        else []
+    )
     repository = PolicyRepository(database)
     async with database.transaction() as connection:
         next_version = await repository.begin_change(connection)
@@ -125,12 +143,14 @@ async def apply_policy(
         existing = stored.get(policy.account)
         old = policy_from_dict(existing.document) if existing else None
         changes = diff_policies(old, policy)
+        lockouts = find_lockouts(policy, successes) if changes else []
         if not changes or dry_run:
             await connection.rollback()
             return ApplyResult(
                 applied=False,
                 version=next_version if changes else next_version - 1,
                 changes=changes,
+                lockouts=lockouts,
             )
         await repository.save(
             connection,
@@ -140,7 +160,7 @@ async def apply_policy(
             version=next_version,
             exists=existing is not None,
         )
-    return ApplyResult(applied=True, version=next_version, changes=changes)
+    return ApplyResult(applied=True, version=next_version, changes=changes, lockouts=lockouts)
 
 
 async def load_policies(database: Database) -> tuple[int, dict[str, Policy]]:

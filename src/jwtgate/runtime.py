@@ -21,11 +21,13 @@ from jwtgate.cache import RevocationList, SharedCache, open_cache
 from jwtgate.control import load_policies, open_master_key
 from jwtgate.crypto import MasterKey
 from jwtgate.key_sources import KeySourceRegistry
+from jwtgate.oauth import EMPTY, ClientDirectory
 from jwtgate.own_tokens import OwnTokenVerifier
 from jwtgate.policy import Snapshot, compile_snapshot
 from jwtgate.settings import Settings
 from jwtgate.signer import KeyRing
 from jwtgate.store import AuditRepository, Database, KeyRepository, StoreUnavailable
+from jwtgate.store.clients import ClientRepository
 
 __all__ = ["Runtime"]
 
@@ -33,6 +35,7 @@ log = logging.getLogger("jwtgate.runtime")
 
 RETIRED_KEY_GRACE_SECONDS = 300
 CLAIMS_EXPIRY_INTERVAL_SECONDS = 3600
+SHUTDOWN_STEP_SECONDS = 5.0
 
 
 class Runtime:
@@ -53,6 +56,7 @@ class Runtime:
         self.key_sources = KeySourceRegistry()
         self.own_tokens = OwnTokenVerifier(self.public_url, self.revocations)
         self.snapshot: Snapshot = compile_snapshot({}, 0)
+        self.clients: ClientDirectory = EMPTY  # OAuth clients: policy + registry (SPEC §2.3)
         self.keyring: KeyRing | None = None
         self._versions: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -76,10 +80,17 @@ class Runtime:
 
     async def stop(self) -> None:
         await _cancel_all(self._tasks)
-        await self.audit.close()
-        await self.key_sources.aclose()
-        await self.cache.close()
-        await self.database.close()
+        # Each step is bounded: a store that hangs must not keep the process alive.
+        for step in (
+            self.audit.close,
+            self.key_sources.aclose,
+            self.cache.close,
+            self.database.close,
+        ):
+            try:
+                await asyncio.wait_for(step(), SHUTDOWN_STEP_SECONDS)
+            except Exception:
+                log.exception("shutdown step failed", extra={"step": step.__qualname__})
 
     async def reload(self, *, force: bool = False) -> None:
         """Rebuild the snapshot and key ring if their versions moved."""
@@ -89,13 +100,24 @@ class Runtime:
         if policy_changed:
             version, policies = await load_policies(self.database)
             self.snapshot = compile_snapshot(policies, version)
-            await self.key_sources.retain(
-                key_config(authenticator)
-                for account in self.snapshot.accounts.values()
-                for authenticator in account.authenticators.values()
-            )
             current["policy"] = version
             log.info("policy loaded", extra={"policy_version": version})
+        clients_changed = force or current.get("clients") != self._versions.get("clients")
+        if policy_changed or clients_changed:
+            registered = await ClientRepository(self.database).all()
+            self.clients = ClientDirectory.build(
+                self.snapshot, ((client.account, client.document) for client in registered)
+            )
+            await self.key_sources.retain(
+                [
+                    *(
+                        key_config(authenticator)
+                        for account in self.snapshot.accounts.values()
+                        for authenticator in account.authenticators.values()
+                    ),
+                    *self.clients.key_configs(),
+                ]
+            )
         now = time.time()
         ring_expired = self.keyring is not None and (self.keyring.valid_until or now + 1) <= now
         if policy_changed or keys_changed or ring_expired:
@@ -141,13 +163,14 @@ class Runtime:
         """Forget audited claims past ``audit.claims_retention_days`` (SPEC §2.6), hourly."""
         repository = AuditRepository(self.database)
         while True:
+            # Sleep first: start-up is busy enough, and a restart loop must not hammer it.
+            await asyncio.sleep(CLAIMS_EXPIRY_INTERVAL_SECONDS)
             try:
                 cleared = await repository.expire_claims(time.time())
             except StoreUnavailable:
-                cleared = 0
+                continue
             if cleared:
                 log.info("expired audited claims", extra={"events": cleared})
-            await asyncio.sleep(CLAIMS_EXPIRY_INTERVAL_SECONDS)
 
     def record(self, event: AuditEvent) -> None:
         self.audit.record(event)

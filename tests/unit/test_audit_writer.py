@@ -71,3 +71,18 @@ def test_parse_since() -> None:
     assert parse_since("2023-11-14T22:13:20") == 1700000000.0
     with pytest.raises(ValueError, match="since"):
         parse_since("last week")
+
+
+async def test_concurrent_flushes_write_each_event_once() -> None:
+    class SlowSink(Sink):
+        async def __call__(self, events: Sequence[AuditEvent]) -> None:
+            await asyncio.sleep(0.01)
+            await super().__call__(events)
+
+    sink = SlowSink()
+    writer = AuditWriter(sink, batch_size=2)
+    for n in range(5):
+        writer.record(event(n))
+    await asyncio.gather(writer.flush(), writer.flush(), writer.flush())
+    written = [e.request_id for batch in sink.batches for e in batch]
+    assert written == [f"r{n}" for n in range(5)]

@@ -18,7 +18,13 @@ from jwtgate.cli.common import (
     run_on_store,
     settings_from,
 )
-from jwtgate.control import ApplyResult, apply_policy, load_policies, read_policy_file
+from jwtgate.control import (
+    DEFAULT_REPLAY_DAYS,
+    ApplyResult,
+    apply_policy,
+    load_policies,
+    read_policy_file,
+)
 from jwtgate.policy import PolicyError, dump_policy, load_policy
 from jwtgate.store import Database
 
@@ -28,6 +34,10 @@ app = typer.Typer(help="The policy file: validate, apply, show, diff.", no_args_
 
 PolicyFile = Annotated[Path, typer.Argument(help="The policy YAML file.")]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Report what would change only.")]
+SinceDays = Annotated[
+    int,
+    typer.Option(min=0, max=365, help="Days of successful logins to replay (0: none)."),
+]
 
 
 def _read(path: Path) -> str:
@@ -56,6 +66,7 @@ def validate(file: PolicyFile) -> None:
 def apply(
     file: PolicyFile,
     dry_run: DryRun = False,
+    since_days: SinceDays = DEFAULT_REPLAY_DAYS,
     data_dir: DataDir = None,
     database_url: DatabaseUrl = None,
     config: ConfigFile = None,
@@ -63,7 +74,9 @@ def apply(
     admin_credential_file: CredentialFile = None,
 ) -> None:
     """Apply FILE atomically; a second apply of the same file reports no changes."""
-    result = _apply(file, dry_run, data_dir, database_url, config, server, admin_credential_file)
+    result = _apply(
+        file, dry_run, since_days, data_dir, database_url, config, server, admin_credential_file
+    )
     _report(result, dry_run)
     if dry_run and result.lockouts:
         raise typer.Exit(2)
@@ -79,7 +92,16 @@ def diff(
     admin_credential_file: CredentialFile = None,
 ) -> None:
     """Print what applying FILE would change, without applying it."""
-    result = _apply(file, True, data_dir, database_url, config, server, admin_credential_file)
+    result = _apply(
+        file,
+        True,
+        DEFAULT_REPLAY_DAYS,
+        data_dir,
+        database_url,
+        config,
+        server,
+        admin_credential_file,
+    )
     _report(result, True)
 
 
@@ -115,6 +137,7 @@ def show(
 def _apply(
     file: Path,
     dry_run: bool,
+    since_days: int,
     data_dir: Path | None,
     database_url: str | None,
     config: Path | None,
@@ -126,7 +149,7 @@ def _apply(
         answer = AdminClient(server, credential_file).request(
             "POST",
             "/admin/policy",
-            params={"dry_run": "true" if dry_run else "false"},
+            params={"dry_run": "true" if dry_run else "false", "since_days": since_days},
             content=text.encode(),
             headers={"Content-Type": "application/yaml"},
         )
@@ -138,7 +161,7 @@ def _apply(
     settings = settings_from(config, data_dir=data_dir, database_url=database_url)
 
     async def work(database: Database) -> ApplyResult:
-        return await apply_policy(database, text, str(file), dry_run=dry_run)
+        return await apply_policy(database, text, str(file), dry_run=dry_run, since_days=since_days)
 
     try:
         return run_on_store(settings, work)

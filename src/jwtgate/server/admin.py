@@ -14,7 +14,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from jwtgate.audit import MAX_AUDIT_LIMIT, AuditEvent, parse_since
-from jwtgate.control import ADMIN_CREDENTIAL_KEY, apply_policy, load_policies, rotate_keys
+from jwtgate.control import (
+    ADMIN_CREDENTIAL_KEY,
+    DEFAULT_REPLAY_DAYS,
+    apply_policy,
+    load_policies,
+    rotate_keys,
+)
 from jwtgate.crypto import hash_secret, secrets_equal
 from jwtgate.logs import request_id_var
 from jwtgate.policy import PolicyError, dump_policy
@@ -106,14 +112,21 @@ async def get_policy(runtime: Admin, account: str | None = None) -> Response:
 
 
 @router.post("/policy")
-async def post_policy(runtime: Admin, request: Request, dry_run: bool = False) -> Response:
+async def post_policy(
+    runtime: Admin,
+    request: Request,
+    dry_run: bool = False,
+    since_days: Annotated[int, Query(ge=0, le=365)] = DEFAULT_REPLAY_DAYS,
+) -> Response:
     """Apply (or with ``dry_run=true`` only report) the YAML policy in the body."""
     try:
         text = (await request.body()).decode("utf-8")
     except UnicodeDecodeError:
         return error_response(400, "invalid_request", "the policy body is not UTF-8 text")
     try:
-        result = await apply_policy(runtime.database, text, "<request body>", dry_run=dry_run)
+        result = await apply_policy(
+            runtime.database, text, "<request body>", dry_run=dry_run, since_days=since_days
+        )
     except PolicyError as error:
         body = {
             "error": "invalid_policy",
