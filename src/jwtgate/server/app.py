@@ -17,7 +17,15 @@ import jwtgate
 from jwtgate.cache import CacheUnavailable
 from jwtgate.logs import configure_logging
 from jwtgate.runtime import Runtime
-from jwtgate.server import admin, authn_jwt, ops, wellknown, whoami
+from jwtgate.server import (
+    admin,
+    admin_diagnose,
+    authn_jwt,
+    inspect_page,
+    ops,
+    wellknown,
+    whoami,
+)
 from jwtgate.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from jwtgate.server.responses import error_response
 from jwtgate.settings import Settings, load_settings
@@ -57,6 +65,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(ops.router)
     app.include_router(wellknown.router)
     app.include_router(admin.router)
+    app.include_router(admin_diagnose.router)
+    app.include_router(inspect_page.router)
     app.include_router(authn_jwt.router)
     app.include_router(whoami.router)
     _install_error_handlers(app)
