@@ -129,7 +129,10 @@ class AuditWriter:
                 await asyncio.wait_for(self._wake.wait(), self._flush_interval)
             self._wake.clear()
             try:
-                await self.flush()
+                # Shielded: cancelling the writer at shutdown must not abandon a write
+                # half done (on SQLite that leaves the write lock held); close() waits
+                # for it through the flush lock and writes the rest.
+                await asyncio.shield(self.flush())
             except Exception as error:  # the store is down: keep buffering, retry later
                 if self._failing_since is None:
                     self._failing_since = time.monotonic()

@@ -21,13 +21,11 @@ from jwtgate.cache import RevocationList, SharedCache, open_cache
 from jwtgate.control import load_policies, open_master_key
 from jwtgate.crypto import MasterKey
 from jwtgate.key_sources import KeySourceRegistry
-from jwtgate.oauth import EMPTY, ClientDirectory
 from jwtgate.own_tokens import OwnTokenVerifier
 from jwtgate.policy import Snapshot, compile_snapshot
 from jwtgate.settings import Settings
 from jwtgate.signer import KeyRing
 from jwtgate.store import AuditRepository, Database, KeyRepository, StoreUnavailable
-from jwtgate.store.clients import ClientRepository
 
 __all__ = ["Runtime"]
 
@@ -56,7 +54,6 @@ class Runtime:
         self.key_sources = KeySourceRegistry()
         self.own_tokens = OwnTokenVerifier(self.public_url, self.revocations)
         self.snapshot: Snapshot = compile_snapshot({}, 0)
-        self.clients: ClientDirectory = EMPTY  # OAuth clients: policy + registry (SPEC §2.3)
         self.keyring: KeyRing | None = None
         self._versions: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -100,24 +97,13 @@ class Runtime:
         if policy_changed:
             version, policies = await load_policies(self.database)
             self.snapshot = compile_snapshot(policies, version)
+            await self.key_sources.retain(
+                key_config(authenticator)
+                for account in self.snapshot.accounts.values()
+                for authenticator in account.authenticators.values()
+            )
             current["policy"] = version
             log.info("policy loaded", extra={"policy_version": version})
-        clients_changed = force or current.get("clients") != self._versions.get("clients")
-        if policy_changed or clients_changed:
-            registered = await ClientRepository(self.database).all()
-            self.clients = ClientDirectory.build(
-                self.snapshot, ((client.account, client.document) for client in registered)
-            )
-            await self.key_sources.retain(
-                [
-                    *(
-                        key_config(authenticator)
-                        for account in self.snapshot.accounts.values()
-                        for authenticator in account.authenticators.values()
-                    ),
-                    *self.clients.key_configs(),
-                ]
-            )
         now = time.time()
         ring_expired = self.keyring is not None and (self.keyring.valid_until or now + 1) <= now
         if policy_changed or keys_changed or ring_expired:

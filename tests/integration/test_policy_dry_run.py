@@ -17,12 +17,16 @@ def idp() -> Iterator[LoopbackIdP]:
         yield running
 
 
-def test_tightened_binding_locks_out_exactly_that_host(server: ServerThread, idp: LoopbackIdP) -> None:
+def test_tightened_binding_locks_out_exactly_that_host(
+    server: ServerThread, idp: LoopbackIdP
+) -> None:
     original = policy_for(idp)
     with server.admin() as admin:
         assert admin.post("/admin/policy", content=original).status_code == 200
     assert post(server, url(), token(idp)).status_code == 200  # host/jwt-apps/myapp
-    assert post(server, url(login="bob@ops"), token(idp, email="bob@example.com")).status_code == 200
+    assert (
+        post(server, url(login="bob@ops"), token(idp, email="bob@example.com")).status_code == 200
+    )
     assert post(server, url("gitlab", None), token(idp)).status_code == 200
 
     tightened = original.replace(
@@ -55,12 +59,16 @@ def test_tightened_binding_locks_out_exactly_that_host(server: ServerThread, idp
     assert "refs/heads/*" in shown
 
 
-def test_removed_authenticator_and_host_are_lockouts(server: ServerThread, idp: LoopbackIdP) -> None:
+def test_removed_authenticator_and_host_are_lockouts(
+    server: ServerThread, idp: LoopbackIdP
+) -> None:
     original = policy_for(idp)
     with server.admin() as admin:
         assert admin.post("/admin/policy", content=original).status_code == 200
     assert post(server, url("gitlab", None), token(idp)).status_code == 200
-    assert post(server, url(login="bob@ops"), token(idp, email="bob@example.com")).status_code == 200
+    assert (
+        post(server, url(login="bob@ops"), token(idp, email="bob@example.com")).status_code == 200
+    )
     changed = original.replace("audience: [conjur]", "audience: [someone-else]").replace(
         "    identity_path: gitlab-apps\n", "    identity_path: gitlab-projects\n"
     )
