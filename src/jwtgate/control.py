@@ -14,6 +14,7 @@ from typing import Any
 
 from jwtgate.crypto import MasterKey, hash_secret, load_master_key, new_credential, write_master_key
 from jwtgate.lockouts import find_lockouts
+from jwtgate.oauth.registry import check_policy_against_registry
 from jwtgate.policy import (
     Policy,
     check_against_others,
@@ -25,6 +26,7 @@ from jwtgate.settings import Settings
 from jwtgate.signer import KeyRecord, RotationPlan, plan_initial, plan_rotation
 from jwtgate.store import (
     AuditRepository,
+    ClientRepository,
     Database,
     KeyRepository,
     MetaRepository,
@@ -140,6 +142,8 @@ async def apply_policy(
             if account != policy.account
         ]
         check_against_others(policy, others, filename)
+        registered = await ClientRepository(database).accounts_by_id(connection)
+        check_policy_against_registry(policy, registered, filename)  # ids are global (SPEC §3)
         existing = stored.get(policy.account)
         old = policy_from_dict(existing.document) if existing else None
         changes = diff_policies(old, policy)

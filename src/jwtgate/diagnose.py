@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -26,14 +27,30 @@ from jwtgate.authn_jwt import (
     resolve_identity,
     rules_for,
 )
-from jwtgate.errors import AuthError
+from jwtgate.errors import AuthError, Reason
 from jwtgate.jose import KeySource, ParsedToken, Rules, explain, parse_token
 from jwtgate.key_sources import KeySourceRegistry
+from jwtgate.oauth import ClientEntry, OAuthCode, OAuthContext, OAuthError
+from jwtgate.oauth.assertions import (
+    assertion_issuer,
+    certificate_in_date,
+    party_name,
+    party_rules,
+)
+from jwtgate.oauth.jwt_bearer import allowed_subject, find_party
 from jwtgate.policy import Snapshot
 
-__all__ = ["CheckLine", "Report", "clean_token", "inspect_authenticator", "inspect_with_rules"]
+__all__ = [
+    "CheckLine",
+    "Report",
+    "clean_token",
+    "inspect_authenticator",
+    "inspect_oauth",
+    "inspect_with_rules",
+]
 
 Status = Literal["pass", "fail", "skip"]
+_REASONS = {str(reason) for reason in Reason}
 _QUOTES = "\"'`"
 
 
@@ -269,3 +286,53 @@ async def inspect_authenticator(
             report.checks.extend(_skip_rest(rest, f"{name} did not pass"))
             break
     return report
+
+
+async def inspect_oauth(token: str, ctx: OAuthContext) -> Report:
+    """The token endpoint's checks of a JWT bearer grant assertion (RFC 7523 §3).
+
+    Single use is not checked (inspecting must not burn the assertion), and neither are
+    the requesting client's grant types and scopes, which depend on the request.
+    """
+    target = {"kind": "oauth", "token_endpoint": f"{ctx.public_url}/oauth/token"}
+    decoded, times = describe_token(token, ctx.now)
+    report = Report(target, decoded, times)
+    parsed, structure = _structure(token)
+    report.checks.append(structure)
+    if parsed is None:
+        return report
+    try:
+        issuer = assertion_issuer(parsed, OAuthCode.INVALID_GRANT, "assertion")
+        party = find_party(ctx, issuer)
+        if party.keys is None:
+            raise OAuthError(
+                OAuthCode.INVALID_GRANT, f"{party_name(party)} has no key", label="unknown_key"
+            )
+        if isinstance(party, ClientEntry):
+            certificate_in_date(party, ctx.now, OAuthCode.INVALID_GRANT)
+    except OAuthError as error:
+        report.checks.append(_oauth_line("party", error))
+        return report
+    report.checks.append(CheckLine("party", "pass", f"iss names {party_name(party)}"))
+    rules = party_rules(ctx, party, ctx.settings.max_assertion_lifetime, ctx.assertion_audiences)
+    if isinstance(party, ClientEntry) and party.valid_until is not None:
+        parsed = dataclasses.replace(parsed, key_id=None)  # as the endpoint does
+    source = ctx.key_sources.get(party.keys)
+    engine = _from_engine(await explain(parsed, rules, source, now=ctx.now))
+    report.checks.extend(engine)
+    if any(line.status == "fail" for line in engine):
+        report.checks.extend(_skip_rest(("subject",), "the token checks did not pass"))
+        return report
+    try:
+        subject = allowed_subject(party, parsed.claims, f"assertion of {party_name(party)}")
+    except OAuthError as error:
+        report.checks.append(_oauth_line("subject", error))
+    else:
+        report.checks.append(CheckLine("subject", "pass", f"sub {subject} is allowed"))
+    return report
+
+
+def _oauth_line(name: str, error: OAuthError) -> CheckLine:
+    label = error.label or str(error.error)
+    code, reason = ("token_invalid", label) if label in _REASONS else (label, None)
+    return CheckLine(name, "fail", error.description, code, reason)

@@ -22,7 +22,7 @@ request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 
 _TOKENISH = re.compile(
     r"(?:eyJ[A-Za-z0-9_+/=-]{4,}(?:\.[A-Za-z0-9_+/=-]*){0,2})"  # JWS, or base64 of its JSON
-    r"|(?:jga_[A-Za-z0-9_-]{8,})"  # admin credentials
+    r"|(?:jg[ac]_[A-Za-z0-9_-]{8,})"  # admin credentials and client secrets
 )
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"color_message"}
 

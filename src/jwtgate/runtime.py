@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections.abc import Coroutine
 from typing import Any
+
+import httpx
 
 from jwtgate.audit import AuditEvent, AuditWriter
 from jwtgate.authn_jwt import key_config
@@ -21,11 +24,19 @@ from jwtgate.cache import RevocationList, SharedCache, open_cache
 from jwtgate.control import load_policies, open_master_key
 from jwtgate.crypto import MasterKey
 from jwtgate.key_sources import KeySourceRegistry
+from jwtgate.oauth import EMPTY, ClientDirectory
 from jwtgate.own_tokens import OwnTokenVerifier
 from jwtgate.policy import Snapshot, compile_snapshot
+from jwtgate.rate_limits import RateLimiter
 from jwtgate.settings import Settings
 from jwtgate.signer import KeyRing
-from jwtgate.store import AuditRepository, Database, KeyRepository, StoreUnavailable
+from jwtgate.store import (
+    AuditRepository,
+    ClientRepository,
+    Database,
+    KeyRepository,
+    StoreUnavailable,
+)
 
 __all__ = ["Runtime"]
 
@@ -33,6 +44,7 @@ log = logging.getLogger("jwtgate.runtime")
 
 RETIRED_KEY_GRACE_SECONDS = 300
 CLAIMS_EXPIRY_INTERVAL_SECONDS = 3600
+PROXY_RECEIVE_BUFFER = 128 * 1024  # SO_RCVBUF of upstream connections, see _proxy_client
 SHUTDOWN_STEP_SECONDS = 5.0
 
 
@@ -52,8 +64,11 @@ class Runtime:
         )
         self.revocations = RevocationList(self.cache)
         self.key_sources = KeySourceRegistry()
+        self.proxy_client = _proxy_client()  # proxy routes' upstream calls (SPEC §2.4)
         self.own_tokens = OwnTokenVerifier(self.public_url, self.revocations)
+        self.rate_limiter = RateLimiter(self.cache, settings.rate_limit)
         self.snapshot: Snapshot = compile_snapshot({}, 0)
+        self.clients: ClientDirectory = EMPTY  # OAuth clients: policy + registry (SPEC §2.3)
         self.keyring: KeyRing | None = None
         self._versions: dict[str, int] = {}
         self._tasks: list[asyncio.Task[None]] = []
@@ -81,6 +96,7 @@ class Runtime:
         for step in (
             self.audit.close,
             self.key_sources.aclose,
+            self.proxy_client.aclose,
             self.cache.close,
             self.database.close,
         ):
@@ -97,13 +113,24 @@ class Runtime:
         if policy_changed:
             version, policies = await load_policies(self.database)
             self.snapshot = compile_snapshot(policies, version)
-            await self.key_sources.retain(
-                key_config(authenticator)
-                for account in self.snapshot.accounts.values()
-                for authenticator in account.authenticators.values()
-            )
             current["policy"] = version
             log.info("policy loaded", extra={"policy_version": version})
+        clients_changed = force or current.get("clients") != self._versions.get("clients")
+        if policy_changed or clients_changed:
+            registered = await ClientRepository(self.database).all()
+            self.clients = ClientDirectory.build(
+                self.snapshot, ((client.account, client.document) for client in registered)
+            )
+            await self.key_sources.retain(
+                [
+                    *(
+                        key_config(authenticator)
+                        for account in self.snapshot.accounts.values()
+                        for authenticator in account.authenticators.values()
+                    ),
+                    *self.clients.key_configs(),
+                ]
+            )
         now = time.time()
         ring_expired = self.keyring is not None and (self.keyring.valid_until or now + 1) <= now
         if policy_changed or keys_changed or ring_expired:
@@ -177,3 +204,21 @@ async def _cancel_all(tasks: list[asyncio.Task[None]], patience: float = 5.0) ->
         _, pending = await asyncio.wait(pending, timeout=0.1)
     if pending:
         log.warning("background tasks did not stop", extra={"tasks": len(pending)})
+
+
+def _proxy_client() -> httpx.AsyncClient:
+    """Upstream connections for proxy routes: pooled, no redirects followed, no proxy
+    environment variables. The proxy builds each request whole and uses ``send()``, so
+    the client's default headers are never added to what the client sent.
+
+    The receive buffer is capped: the event loop reads ahead whatever the kernel lets
+    through in one wake-up (8 MiB measured with uvloop and Linux's default autotuning),
+    so a slow client would cost that much memory per upstream connection; with 128 KiB
+    it stays near 1 MiB. The price is a window of about 256 KiB per round trip (over
+    100 MB/s per connection within a data centre, less across a WAN).
+    """
+    transport = httpx.AsyncHTTPTransport(
+        limits=httpx.Limits(max_connections=1000, max_keepalive_connections=100),
+        socket_options=[(socket.SOL_SOCKET, socket.SO_RCVBUF, PROXY_RECEIVE_BUFFER)],
+    )
+    return httpx.AsyncClient(transport=transport, trust_env=False, follow_redirects=False)

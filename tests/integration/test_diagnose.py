@@ -7,9 +7,13 @@ check, its code and its reason — the same checks the server runs.
 
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -245,3 +249,68 @@ def test_web_inspector_renders_each_failure(
         row = browser.find_element(By.CSS_SELECTOR, f"#checks tr[data-check='{check}']")
         assert row.get_attribute("class") == "fail", name
     assert browser.current_url.removeprefix(gate.url) == "/ui/inspect"  # nothing in the URL
+
+
+def jwtgate_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "jwtgate", "token", "inspect", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("backend", ["sqlite+memory"], indirect=True)
+def test_cli_names_the_failing_check(gate: ServerThread, idp: LoopbackIdP, tmp_path: Path) -> None:
+    credential = tmp_path / "admin.cred"
+    credential.write_text(gate.admin_credential)
+    remote = ["--server", gate.url, "--admin-credential-file", str(credential)]
+    local = ["--data-dir", str(gate.settings.data_dir)]
+    for position, (name, build, check, code, reason, service) in enumerate([*CASES, NOT_PERMITTED]):
+        login = "host/jwt-apps/elsewhere" if name == "not permitted" else "host/jwt-apps/myapp"
+        target = ["--authenticator", f"{ACCOUNT}/{service}"]
+        if service == "myVendor":
+            target += ["--login", login]
+        # every case through the admin API; a few on the local store too (each run is a process)
+        for where in (remote, local) if position % 4 == 0 else (remote,):
+            result = jwtgate_cli(build(idp), *target, *where, "--json")
+            assert result.returncode == 1, (name, result.stderr)
+            report = json.loads(result.stdout)
+            assert report["error"] == {"code": code, "reason": reason, "check": check}, name
+    good = jwtgate_cli(
+        "-",
+        "--authenticator",
+        f"{ACCOUNT}/myVendor",
+        "--login",
+        "host/jwt-apps/myapp",
+        *remote,
+        stdin=f'"Bearer {token(idp)}"\n',
+    )
+    assert good.returncode == 0, good.stdout + good.stderr
+    assert "accepted" in good.stdout and "✔ pass" in good.stdout
+    expired = jwtgate_cli(
+        token(idp, exp=int(time.time()) - 180),
+        "--authenticator",
+        f"{ACCOUNT}/myVendor",
+        "--login",
+        "host/jwt-apps/myapp",
+        *local,
+    )
+    assert expired.returncode == 1
+    assert "expired 3 min ago" in expired.stdout
+    assert "refused: exp — token_expired" in expired.stdout
+
+
+def test_cli_against_a_jwks_uri(idp: LoopbackIdP) -> None:
+    good = token(idp)
+    rules = ["--jwks-uri", idp.jwks_uri, "--issuer", idp.issuer, "--audience", "conjur,other"]
+    assert jwtgate_cli(good, *rules).returncode == 0
+    wrong = jwtgate_cli(good, *rules[:4], "--audience", "nobody", "--json")
+    assert wrong.returncode == 1
+    assert json.loads(wrong.stdout)["error"]["reason"] == "wrong_audience"
+    es_only = jwtgate_cli(good, *rules, "--algorithms", "ES256", "--json")
+    assert json.loads(es_only.stdout)["error"]["reason"] == "disallowed_algorithm"
+    both = jwtgate_cli(good, "--json")
+    assert both.returncode == 2 and "exactly one" in both.stderr

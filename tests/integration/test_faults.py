@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import reset_postgres
+from tests.conftest import Backend, reset_postgres
 from tests.integration.test_authn_jwt import policy_for, post, token, url
 from tests.support import policies
 from tests.support.idp import LoopbackIdP
@@ -136,3 +136,25 @@ def test_hanging_idp_blocks_no_worker(server: ServerThread, idp: LoopbackIdP) ->
     assert isinstance(response, httpx.Response)
     assert response.json()["error"] == "token_unprocessable"
     assert float(str(outcome["seconds"])) < 6.5
+
+
+@pytest.mark.parametrize("backend", ["sqlite+memory", "postgresql+redis"], indirect=True)
+def test_authenticator_rate_limit(backend: Backend, tmp_path: Path, idp: LoopbackIdP) -> None:
+    settings, credential = initialised_settings(
+        tmp_path / "var",
+        database_url=backend.database_url,
+        cache_url=backend.cache_url,
+        cache_prefix=backend.cache_prefix,
+        rate_limit={"per_authenticator": {"requests_per_second": 0.5, "burst": 2}},
+    )
+    with ServerThread(settings, credential) as server:
+        with server.admin() as admin:
+            assert admin.post("/admin/policy", content=policy_for(idp)).status_code == 200
+        assert post(server, url(), token(idp)).status_code == 200
+        assert post(server, url(), token(idp)).status_code == 200
+        limited = post(server, url(), token(idp))
+        assert limited.status_code == 429
+        assert limited.json()["error"] == "rate_limited"
+        assert int(limited.headers["retry-after"]) >= 1
+        other = post(server, url("gitlab", None), token(idp))  # another authenticator
+        assert other.status_code == 200

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from jwtgate.cli import audit, db, keys, policy, serve
+from jwtgate.cli import audit, client, db, inspect, keys, policy, serve, token
 
 __all__ = ["app", "main"]
 
@@ -19,7 +19,10 @@ app.command("init")(serve.init)
 app.add_typer(db.app, name="db")
 app.add_typer(policy.app, name="policy")
 app.add_typer(keys.app, name="keys")
+app.add_typer(client.app, name="client")
 app.add_typer(audit.app, name="audit")
+token.app.command("inspect")(inspect.inspect)
+app.add_typer(token.app, name="token")
 
 
 def main() -> None:

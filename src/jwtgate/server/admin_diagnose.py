@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import JSONResponse, Response
 
-from jwtgate.diagnose import clean_token, inspect_authenticator
+from jwtgate.diagnose import clean_token, inspect_authenticator, inspect_oauth
+from jwtgate.oauth import OAuthContext
 from jwtgate.runtime import Runtime
 from jwtgate.server.admin import require_admin
 from jwtgate.server.responses import error_response
@@ -49,6 +50,16 @@ async def diagnose(runtime: Admin, request: DiagnoseRequest) -> Response:
             now=now,
         )
         return JSONResponse(report.as_json())
+    if request.oauth and request.authenticator is None:
+        context = OAuthContext(
+            public_url=runtime.public_url,
+            settings=runtime.settings.oauth,
+            directory=runtime.clients,
+            key_sources=runtime.key_sources,
+            cache=runtime.cache,
+            now=now,
+        )
+        return JSONResponse((await inspect_oauth(token, context)).as_json())
     return error_response(
         400, "invalid_request", "give exactly one of authenticator (ACCOUNT/SERVICE_ID) or oauth"
     )

@@ -16,17 +16,22 @@ from starlette.responses import Response
 import jwtgate
 from jwtgate.cache import CacheUnavailable
 from jwtgate.logs import configure_logging
+from jwtgate.rate_limits import RateLimited
 from jwtgate.runtime import Runtime
 from jwtgate.server import (
     admin,
+    admin_clients,
     admin_diagnose,
     authn_jwt,
     inspect_page,
+    oauth,
     ops,
+    secrets,
     wellknown,
     whoami,
 )
 from jwtgate.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from jwtgate.server.proxy import ProxyMiddleware
 from jwtgate.server.responses import error_response
 from jwtgate.settings import Settings, load_settings
 from jwtgate.store import StoreUnavailable
@@ -39,6 +44,7 @@ log = logging.getLogger("jwtgate.server")
 # variable (not prefixed JWTGATE_, so the settings model never reads it as a setting).
 SETTINGS_ENV = "_JWTGATE_SERVE_SETTINGS"
 RETRY_AFTER_SECONDS = "5"
+BODY_LIMIT = 1024 * 1024  # SPEC §2.5
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -69,10 +75,19 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(inspect_page.router)
     app.include_router(authn_jwt.router)
     app.include_router(whoami.router)
+    app.include_router(secrets.router)
+    app.include_router(oauth.router)
+    app.include_router(admin_clients.router)
     _install_error_handlers(app)
-    app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(BodyLimitMiddleware, limit_for=_body_limit)
+    app.add_middleware(ProxyMiddleware)  # proxy routes stream past the body limit
     app.add_middleware(RequestContextMiddleware)
     return app
+
+
+def _body_limit(path: str) -> int:
+    """SPEC §2.5: 1 MiB, and 64 KiB plus overhead for a secret value."""
+    return secrets.BODY_LIMIT if path.startswith("/secrets/") else BODY_LIMIT
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -88,6 +103,15 @@ def _install_error_handlers(app: FastAPI) -> None:
             "temporarily_unavailable",
             "the store is unavailable; retry later",
             headers={"Retry-After": RETRY_AFTER_SECONDS},
+        )
+
+    @app.exception_handler(RateLimited)
+    async def rate_limited(_: Request, error: RateLimited) -> Response:
+        return error_response(
+            429,
+            "rate_limited",
+            f"{error}; retry after {error.retry_after} s",
+            headers={"Retry-After": str(error.retry_after)},
         )
 
     @app.exception_handler(CacheUnavailable)

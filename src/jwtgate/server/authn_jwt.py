@@ -63,6 +63,7 @@ async def authenticate_endpoint(request: Request) -> Response:
     service_id, account = parts[0], parts[1]
     login = parts[2] if len(parts) == 4 else None
     runtime: Runtime = request.app.state.runtime
+    await runtime.rate_limiter.check_authenticator(account, service_id)
     token = _jwt_field(await request.body())
     if token is None:
         _audit(runtime, "refused", account, service_id, login, code="invalid_request")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 from fastapi import Request
 
@@ -12,14 +13,18 @@ from jwtgate.errors import AuthError, ErrorCode
 from jwtgate.jose import VerifiedToken
 from jwtgate.logs import request_id_var
 from jwtgate.runtime import Runtime
+from jwtgate.scopes import check_scopes
 
 __all__ = ["authorize"]
 
 
-async def authorize(request: Request, runtime: Runtime) -> VerifiedToken:
+async def authorize(
+    request: Request, runtime: Runtime, scopes: Sequence[str] = ()
+) -> VerifiedToken:
     """The verified claims of the request's jwtgate access token, or AuthError.
 
     ``Authorization: Bearer …`` or Conjur's ``Token token="…"``; never the query string.
+    With ``scopes``, a token lacking one is 403 ``insufficient_scope`` (SPEC §2.4).
     """
     try:
         token = credential_from_authorization(request.headers.get("authorization"))
@@ -28,7 +33,9 @@ async def authorize(request: Request, runtime: Runtime) -> VerifiedToken:
                 ErrorCode.TOKEN_MISSING, "send Authorization: Bearer <jwtgate access token>"
             )
         assert runtime.keyring is not None
-        return await runtime.own_tokens.verify(token, runtime.keyring, now=time.time())
+        verified = await runtime.own_tokens.verify(token, runtime.keyring, now=time.time())
+        check_scopes(verified.claims, scopes)
+        return verified
     except AuthError as error:
         runtime.record(
             AuditEvent(

@@ -9,8 +9,10 @@ from starlette.responses import JSONResponse, Response
 
 from jwtgate.errors import AuthError
 from jwtgate.runtime import Runtime
+from jwtgate.scopes import scope_list
 from jwtgate.server.auth_errors import auth_error_response
 from jwtgate.server.bearer import authorize
+from jwtgate.server.responses import error_response
 
 __all__ = ["router"]
 
@@ -42,10 +44,18 @@ async def whoami(request: Request) -> Response:
 
 @router.get("/authn/check")
 async def check(request: Request) -> Response:
-    """204 for a valid token, else 401 with the SPEC §4 code: the "test your setup" call."""
+    """204 for a valid token, else 401 with the SPEC §4 code: the "test your setup" call.
+
+    ``?scope=a b`` also checks that the token grants those scopes (403
+    ``insufficient_scope`` otherwise), as a protected API requiring them would.
+    """
     runtime: Runtime = request.app.state.runtime
     try:
-        await authorize(request, runtime)
+        scopes = scope_list(request.query_params.get("scope", "").split())
+    except ValueError as error:
+        return error_response(400, "invalid_request", f"scope: {error}")
+    try:
+        await authorize(request, runtime, scopes)
     except AuthError as error:
         return auth_error_response(error)
     return Response(status_code=204)
