@@ -32,6 +32,11 @@ typecheck: $(STAMP)
 test: $(STAMP) services lint typecheck
 	$(BIN)/pytest -q
 
+# jwtgate beside Authlib and node-oidc-provider (issue 9), ~12 min; see bench/README.md.
+.PHONY: bench
+bench: $(STAMP) services
+	PYTHON=$(PYTHON) bench/run.sh $(BENCH_ARGS)
+
 # Re-pin every dependency after changing pyproject.toml.
 lock:
 	rm -rf /tmp/jwtgate-lock && $(PYTHON) -m venv /tmp/jwtgate-lock
