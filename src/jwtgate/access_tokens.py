@@ -25,6 +25,7 @@ __all__ = [
     "conjur_json",
     "credential_from_authorization",
     "mint_access_token",
+    "wants_base64",
 ]
 
 _TOKEN_PARAM = re.compile(r'^token\s*=\s*"([^"]*)"\s*$', re.IGNORECASE)
@@ -117,3 +118,9 @@ def _compact_from_conjur(encoded: str) -> str:
     if not all(isinstance(part, str) for part in parts):
         raise AuthError(ErrorCode.TOKEN_MALFORMED, "the flattened JWS members must be strings")
     return ".".join(part.rstrip("=") for part in parts)
+
+
+def wants_base64(accept_encoding: str | None) -> bool:
+    """``Accept-Encoding`` lists ``base64`` (comma-separated, case-insensitive, SPEC §2.1)."""
+    items = (accept_encoding or "").split(",")
+    return any(item.split(";")[0].strip().lower() == "base64" for item in items)

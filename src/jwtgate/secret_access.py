@@ -30,7 +30,6 @@ __all__ = [
     "access",
     "caller_of",
     "parse_variable_ids",
-    "wants_base64",
 ]
 
 Privilege = Literal["execute", "update"]
@@ -94,9 +93,3 @@ def parse_variable_ids(text: str | None) -> list[tuple[str, str]]:
             raise ValueError(f"{entry!r} is not account:variable:id")
         parsed.append((account, variable_id))
     return parsed
-
-
-def wants_base64(accept_encoding: str | None) -> bool:
-    """``Accept-Encoding`` lists ``base64`` (comma-separated, case-insensitive, SPEC §2.1)."""
-    items = (accept_encoding or "").split(",")
-    return any(item.split(";")[0].strip().lower() == "base64" for item in items)

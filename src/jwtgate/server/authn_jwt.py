@@ -18,7 +18,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
-from jwtgate.access_tokens import conjur_json, mint_access_token
+from jwtgate.access_tokens import conjur_json, mint_access_token, wants_base64
 from jwtgate.audit import AuditEvent
 from jwtgate.authn_jwt import AuthnRequest, authenticate, key_config
 from jwtgate.errors import AuthError, ErrorCode, Reason
@@ -39,11 +39,6 @@ def _segments(request: Request) -> list[str]:
     raw = request.scope.get("raw_path") or request.url.path.encode()
     tail = raw.decode("latin-1")[len(PREFIX) :]
     return [urllib.parse.unquote(part) for part in tail.split("/")]
-
-
-def _wants_base64(request: Request) -> bool:
-    accepted = request.headers.get("accept-encoding", "")
-    return any(item.split(";")[0].strip().lower() == "base64" for item in accepted.split(","))
 
 
 def _jwt_field(body: bytes) -> str | None:
@@ -105,7 +100,7 @@ async def authenticate_endpoint(request: Request) -> Response:
         )
     )
     document = conjur_json(issued.token)
-    if _wants_base64(request):
+    if wants_base64(request.headers.get("accept-encoding")):
         encoded = base64.b64encode(json.dumps(document).encode())
         return Response(encoded, media_type="text/plain", headers={"Content-Encoding": "base64"})
     return JSONResponse(document)

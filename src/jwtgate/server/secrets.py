@@ -26,6 +26,7 @@ import urllib.parse
 from fastapi import APIRouter, Request
 from starlette.responses import JSONResponse, Response
 
+from jwtgate.access_tokens import wants_base64
 from jwtgate.audit import AuditEvent
 from jwtgate.errors import AuthError
 from jwtgate.logs import request_id_var
@@ -37,7 +38,6 @@ from jwtgate.secret_access import (
     access,
     caller_of,
     parse_variable_ids,
-    wants_base64,
 )
 from jwtgate.server.auth_errors import auth_error_response
 from jwtgate.server.bearer import authorize

@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from jwtgate.access_tokens import wants_base64
 from jwtgate.policy import compile_snapshot, load_policy
 from jwtgate.secret_access import (
     Access,
@@ -13,7 +14,6 @@ from jwtgate.secret_access import (
     access,
     caller_of,
     parse_variable_ids,
-    wants_base64,
 )
 
 POLICY = """\
