@@ -92,6 +92,7 @@ class Bench:
         self.live: list[Server] = []
         self.started = time.time()
         self.load_at_start = cpu.load_average()
+        self.code_at_start = _code_state()
 
     # -- set-up ---------------------------------------------------------------------
     def build_targets(self) -> list[Target]:
@@ -462,7 +463,7 @@ class Bench:
             "minutes": round((time.time() - self.started) / 60, 1),
             "command": self.args.command_line,
             "machine": _machine(),
-            "code": _code_state(),
+            "code": _code_label(self.code_at_start, _code_state()),
             "python": platform.python_version(),
             "node": targets.node_version() if self.wants("node-oidc-provider") else "",
             "wrk": _wrk_version(),
@@ -593,6 +594,12 @@ def _code_state() -> str:
     if not changed:
         return f"commit {commit}, src/ clean"
     return f"commit {commit} with uncommitted changes to {', '.join(changed)}"
+
+
+def _code_label(start: str, end: str) -> str:
+    if start == end:
+        return start
+    return f"CHANGED DURING THE RUN: {start} at the start, {end} at the end"
 
 
 def _machine() -> str:
