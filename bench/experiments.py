@@ -33,6 +33,7 @@ from pathlib import Path
 import uvicorn
 from fastapi import FastAPI
 from starlette.routing import BaseRoute, Route
+from starlette.types import Receive, Scope, Send
 
 from jwtgate.logs import configure_logging
 from jwtgate.server.app import SETTINGS_ENV, app_from_environment
@@ -43,6 +44,16 @@ def as_is_app() -> FastAPI:
     return app_from_environment()
 
 
+class HotRoute(Route):
+    """A plain Starlette route that names itself in ``scope["route"]``, as FastAPI's routes
+    do: FastAPI 0.165's router does not set it for plain routes, and jwtgate's request log
+    and metrics read it (without this the route label would be ``unmatched``)."""
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["route"] = self
+        await super().handle(scope, receive, send)
+
+
 def starlette_routes_app() -> FastAPI:
     from jwtgate.oauth import TOKEN_PATHS
     from jwtgate.server.authn_jwt import authenticate_endpoint
@@ -51,9 +62,9 @@ def starlette_routes_app() -> FastAPI:
 
     app = app_from_environment()
     hot: list[BaseRoute] = [
-        *(Route(path, token_endpoint, methods=["POST"]) for path in TOKEN_PATHS),
-        Route("/authn-jwt/{rest:path}", authenticate_endpoint, methods=["POST"]),
-        Route("/authn/check", check, methods=["GET"]),
+        *(HotRoute(path, token_endpoint, methods=["POST"]) for path in TOKEN_PATHS),
+        HotRoute("/authn-jwt/{rest:path}", authenticate_endpoint, methods=["POST"]),
+        HotRoute("/authn/check", check, methods=["GET"]),
     ]
     app.router.routes[0:0] = hot
     return app

@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import hashlib
 import json
 import os
 import platform
 import secrets
+import shutil
 import socket
 import subprocess
 import sys
@@ -32,7 +34,7 @@ from jwtbench.checks import Expect, SampleError, check_samples
 from jwtbench.jwks_server import JwksServer
 from jwtbench.keys import BenchKeys
 from jwtbench.pools import Minter, Pool
-from jwtbench.procs import Server, stop_all
+from jwtbench.procs import Server, stop_all, trim_log
 from jwtbench.targets import SCENARIOS, Target
 from jwtbench.wrk import WrkResult
 from jwtbench.wrk import run as run_wrk
@@ -280,7 +282,7 @@ class Bench:
         finally:
             server.stop()
             self.live.remove(server)
-            _trim_log(server.log)
+            trim_log(server.log)
 
     def run_scenario(
         self,
@@ -398,6 +400,9 @@ class Bench:
             problems.append(f"sampled answer: {error}")
         record.problem = "; ".join(problems)
         record.valid = not problems
+        for used in folder.glob("*.txt"):  # pools: tens of MB each, never read again
+            if used.name in ("warmup.txt", "measure.txt", "pool.txt"):
+                used.unlink()
         return record
 
     def start_profiler(self, server: Server, folder: Path) -> subprocess.Popen[bytes]:
@@ -489,6 +494,11 @@ class Bench:
         if self.wants_any("jwtgate-pg", "jwtgate-pg-w2") and not self.args.keep:
             _clear_redis_prefix()
             _drop_postgres()
+        if not self.args.keep:
+            # Data directories (master keys, audit-filled SQLite stores) and the run's
+            # private keys are of no use once the run is over.
+            for folder in ("jwtgate-sqlite", "jwtgate-pg", "keys"):
+                shutil.rmtree(self.work / folder, ignore_errors=True)
 
 
 # -- helpers ------------------------------------------------------------------------------
@@ -554,30 +564,9 @@ def _clear_redis_prefix() -> None:
         client.close()
 
 
-def _trim_log(path: Path, keep: int = 100) -> None:
-    """Server logs hold a line per request: keep every other line (start-up, warnings,
-    errors) and only the first and last ``keep`` request lines."""
-    if not path.exists() or path.stat().st_size < 1_000_000:
-        return
-    marker = b'"message": "request"'
-    with path.open("rb") as log:
-        total = sum(1 for line in log if marker in line)
-    kept = bytearray()
-    seen = 0
-    with path.open("rb") as log:
-        for line in log:
-            if marker in line:
-                seen += 1
-                if keep < seen <= total - keep:
-                    if seen == keep + 1:
-                        kept += b"[... request lines trimmed by the bench ...]\n"
-                    continue
-            kept += line
-    path.write_bytes(bytes(kept))
-
-
-def _code_state() -> str:
-    """The commit measured, and the source files that differed from it (read-only git)."""
+def _code_state() -> tuple[str, str]:
+    """(label, key): the commit measured and the src/ files that differed from it; the key
+    changes only when src/ does (read-only git)."""
 
     def git(*args: str) -> str:
         done = subprocess.run(
@@ -590,16 +579,20 @@ def _code_state() -> str:
         return done.stdout.rstrip("\n")  # keep the leading blank of " M path"
 
     commit = git("rev-parse", "--short", "HEAD").strip() or "unknown"
-    changed = [line[3:] for line in git("status", "--porcelain", "--", "src").splitlines()]
+    tree = git("rev-parse", "--short", "HEAD:src").strip()
+    status = git("status", "--porcelain", "--", "src")
+    changed = [line[3:] for line in status.splitlines()]
     if not changed:
-        return f"commit {commit}, src/ clean"
-    return f"commit {commit} with uncommitted changes to {', '.join(changed)}"
+        return f"commit {commit}, src/ clean", f"{tree}"
+    label = f"commit {commit} with uncommitted changes to {', '.join(changed)}"
+    digest = hashlib.sha256(git("diff", "HEAD", "--", "src").encode()).hexdigest()[:12]
+    return label, f"{tree}+{digest}+{status}"
 
 
-def _code_label(start: str, end: str) -> str:
-    if start == end:
-        return start
-    return f"CHANGED DURING THE RUN: {start} at the start, {end} at the end"
+def _code_label(start: tuple[str, str], end: tuple[str, str]) -> str:
+    if start[1] == end[1]:
+        return end[0]
+    return f"SRC/ CHANGED DURING THE RUN: {start[0]} at the start, {end[0]} at the end"
 
 
 def _machine() -> str:
@@ -630,7 +623,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated targets (no RESULTS.md)")
     parser.add_argument("--note", default=os.environ.get("BENCH_NOTE", ""))
     parser.add_argument("--results", default=str(targets.BENCH / "RESULTS.md"))
-    parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL database")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the PostgreSQL database, the data directories and the keys",
+    )
     parser.add_argument(
         "--jwtgate-env",
         action="append",

@@ -160,3 +160,25 @@ def stop_all(servers: Sequence[Server]) -> None:
     for server in servers:
         with contextlib.suppress(Exception):
             server.stop()
+
+
+def trim_log(path: Path, keep: int = 100) -> None:
+    """Server logs hold a line per request: keep every other line (start-up, warnings,
+    errors) and only the first and last ``keep`` request lines."""
+    if not path.exists() or path.stat().st_size < 1_000_000:
+        return
+    marker = b'"message": "request"'
+    with path.open("rb") as log:
+        total = sum(1 for line in log if marker in line)
+    kept = bytearray()
+    seen = 0
+    with path.open("rb") as log:
+        for line in log:
+            if marker in line:
+                seen += 1
+                if keep < seen <= total - keep:
+                    if seen == keep + 1:
+                        kept += b"[... request lines trimmed by the bench ...]\n"
+                    continue
+            kept += line
+    path.write_bytes(bytes(kept))

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from jwtbench.pools import Pool
+from jwtbench.procs import trim_log
 from jwtbench.targets import SCENARIOS
 from jwtbench.wrk import run as run_wrk
 
@@ -92,6 +93,8 @@ def run(bench: Bench, total: int, scenario_key: str) -> SoakResult:
     finally:
         server.stop()
         bench.live.remove(server)
+        pool_file.unlink(missing_ok=True)
+        trim_log(server.log)
     return result
 
 
